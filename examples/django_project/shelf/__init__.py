@@ -1,0 +1,1 @@
+"""A Django app whose models have Django's manager and both vinyl managers."""

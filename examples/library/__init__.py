@@ -1,0 +1,1 @@
+"""The demo's models (examples/demo.py). Their app label, "library", is this package's name."""

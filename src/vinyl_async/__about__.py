@@ -1,0 +1,3 @@
+"""Version of vinyl: the single source of truth for both distributions."""
+
+__version__ = "0.1.0"

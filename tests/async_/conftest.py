@@ -1,0 +1,180 @@
+"""Test set-up: one backend per run, chosen by VINYL_TEST_BACKEND (sqlite, postgresql, mysql).
+
+PostgreSQL comes from VINYL_TEST_POSTGRES, MariaDB/MySQL from VINYL_TEST_MYSQL. An
+unreachable server skips the run with the reason, unless CI or
+VINYL_REQUIRE_BACKENDS is set: then it is a failure.
+
+Tables are created once per session with Django's schema editor and emptied before
+each test. Tests compare vinyl with Django's own ``objects`` on the same database,
+so Django's connection is used here too (one per thread, as in a sync program).
+"""
+
+import os
+import socket
+import sys
+import tempfile
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # the 'vinyltests' app
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Django's side of differential tests
+
+import vinyl_async  # noqa: E402
+from vinyl_async._compat import IS_ASYNC  # noqa: E402
+
+BACKEND = os.environ.get("VINYL_TEST_BACKEND", "sqlite")
+REQUIRED = bool(os.environ.get("CI") or os.environ.get("VINYL_REQUIRE_BACKENDS"))
+FLAVOR = "async" if IS_ASYNC else "sync"
+
+
+def _server_settings(url: str, engine: str, default_port: int) -> dict:
+    parsed = urlparse(url)
+    return {
+        "ENGINE": engine,
+        "NAME": parsed.path.lstrip("/") or "test",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "127.0.0.1",
+        "PORT": str(parsed.port or default_port),
+    }
+
+
+def database_settings() -> dict:
+    if BACKEND == "sqlite":
+        path = os.path.join(tempfile.gettempdir(), f"vinyl-tests-{FLAVOR}-{os.getpid()}.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    if BACKEND == "postgresql":
+        url = os.environ.get("VINYL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+        return _server_settings(url, "django.db.backends.postgresql", 5432)
+    if BACKEND == "mysql":
+        url = os.environ.get("VINYL_TEST_MYSQL", "mysql://root@127.0.0.1:3306/test")
+        return _server_settings(url, "django.db.backends.mysql", 3306)
+    raise pytest.UsageError(f"VINYL_TEST_BACKEND={BACKEND!r}: use sqlite, postgresql or mysql")
+
+
+DATABASE = database_settings()
+
+
+def _unreachable_reason() -> str | None:
+    if BACKEND == "sqlite":
+        return None
+    try:
+        with socket.create_connection((DATABASE["HOST"], int(DATABASE["PORT"])), timeout=3):
+            return None
+    except OSError as exc:
+        return f"{BACKEND} at {DATABASE['HOST']}:{DATABASE['PORT']} is unreachable ({exc})"
+
+
+UNREACHABLE = _unreachable_reason()
+
+
+def pytest_report_header(config):
+    return [
+        f"vinyl: {vinyl_async.__name__} {vinyl_async.__version__} from {vinyl_async.__file__}",
+        f"vinyl backend: {BACKEND} ({DATABASE['ENGINE']})",
+    ]
+
+
+def pytest_configure(config):
+    if UNREACHABLE and REQUIRED:
+        raise pytest.UsageError(f"{UNREACHABLE}; CI/VINYL_REQUIRE_BACKENDS forbids skipping it")
+    if UNREACHABLE:
+        return
+    vinyl_async.configure(
+        # "other": a second alias on the same database, with a small pool (multi-alias,
+        # routing and pool-contention tests).
+        databases={"default": DATABASE, "other": {**DATABASE, "VINYL": {"pool": {"max_size": 5}}}},
+        installed_apps=["django.contrib.contenttypes", "vinyltests"],
+        use_tz=True,
+        time_zone="UTC",
+    )
+    from asgiref.local import Local
+    from django.db import connections
+
+    # One Django connection per thread, as in a sync program (not one per task).
+    connections._connections = Local(thread_critical=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    if UNREACHABLE:
+        skip = pytest.mark.skip(reason=UNREACHABLE)
+        for item in items:
+            item.add_marker(skip)
+
+
+def _all_models():
+    from django.contrib.contenttypes.models import ContentType
+    from vinyltests.models import ALL_MODELS
+
+    return [ContentType, *ALL_MODELS]
+
+
+def _table_names():
+    names = []
+    for model in _all_models():
+        names.append(model._meta.db_table)
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                names.append(field.remote_field.through._meta.db_table)
+    return names
+
+
+@pytest.fixture(scope="session")
+def django_tables():
+    """Create the test tables once (Django's schema editor), drop them at the end."""
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in reversed(_all_models()):
+            if model._meta.db_table in existing:
+                editor.delete_model(model)
+    with connection.schema_editor() as editor:
+        for model in _all_models():
+            editor.create_model(model)
+    yield
+    with connection.schema_editor() as editor:
+        for model in reversed(_all_models()):
+            editor.delete_model(model)
+    connection.close()
+    if BACKEND == "sqlite" and os.path.exists(DATABASE["NAME"]):
+        os.unlink(DATABASE["NAME"])
+
+
+def empty_tables():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    names = [n for n in _table_names() if n != ContentType._meta.db_table]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "TRUNCATE %s RESTART IDENTITY CASCADE" % ", ".join(quote(n) for n in names)
+            )
+        elif connection.vendor == "mysql":
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+            for name in names:
+                cursor.execute("TRUNCATE TABLE %s" % quote(name))
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+        else:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            for name in names:
+                cursor.execute("DELETE FROM %s" % quote(name))
+            cursor.execute("DELETE FROM sqlite_sequence")
+            cursor.execute("PRAGMA foreign_keys = ON")
+
+
+@pytest.fixture
+def db(django_tables):
+    """Empty tables for the test; vinyl's pools are closed after it."""
+    empty_tables()
+
+
+@pytest.fixture(autouse=True)
+async def _close_vinyl_pools():
+    yield
+    if not UNREACHABLE:
+        await vinyl_async.close_pools()

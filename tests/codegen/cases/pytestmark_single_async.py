@@ -1,0 +1,7 @@
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_nothing() -> None:
+    assert True
