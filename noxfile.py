@@ -307,6 +307,9 @@ def _slug(text: str) -> str:
 
 def database_env(backend: str | None = None) -> dict[str, str]:
     env = {key: os.environ.get(key) or url for key, url in DEFAULT_DATABASE_URLS.items()}
+    if IN_CI:
+        # CI owns its database servers: the reliability suite may restart them.
+        env["VINYL_RESTART_TESTS"] = os.environ.get("VINYL_RESTART_TESTS", "1")
     if backend:
         env["VINYL_TEST_BACKEND"] = backend
     return env

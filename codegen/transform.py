@@ -46,6 +46,8 @@ def rewrite_prose(text: str) -> str:
     for pattern, replacement in _PROSE:
         text = pattern.sub(replacement, text)
     return text
+
+
 _STRING_WORDS_RE = re.compile(
     r"(?<![\w.])(" + "|".join(re.escape(w) for w in N.STRING_WORDS) + r")(?!\w)"
 )

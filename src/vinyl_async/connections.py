@@ -11,8 +11,9 @@ connection for the duration of one operation.
 from __future__ import annotations
 
 import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections as django_connections
 

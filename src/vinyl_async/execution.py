@@ -19,8 +19,9 @@ Django's compiler produces the SQL; vinyl does the I/O. Two ways:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler

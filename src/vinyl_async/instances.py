@@ -74,7 +74,9 @@ class VinylModel:
             update_fields=update_fields,
         )
 
-    async def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+    async def delete(
+        self, using: str | None = None, keep_parents: bool = False
+    ) -> tuple[int, dict[str, int]]:
         """DELETE this instance and what cascades from it; Django's ``(count, {label: n})``.
 
         Every ``on_delete`` rule is applied by vinyl's collector (no signals are

@@ -22,6 +22,7 @@ from ._compat import async_only
 from .connections import connection_for
 from .execution import execute_compiler, run_django
 from .instances import twin_of
+from .persistence import database_features
 from .results import build_results
 from .writes import WriteMethods
 
@@ -271,7 +272,7 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
             id_list = tuple(id_list)
             if not id_list:
                 return {}
-            max_params = connections[self.db].features.max_query_params or 0
+            max_params = (await database_features(self.db)).max_query_params or 0
             batch_size = max_params or len(id_list)
             objs = []
             for offset in range(0, len(id_list), batch_size):

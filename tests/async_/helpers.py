@@ -20,13 +20,23 @@ def row_of(value):
     """Comparable form of a result: a model instance becomes (class name, field values)."""
     if isinstance(value, Model):
         opts = value._meta
-        fields = {f.attname: getattr(value, f.attname) for f in opts.concrete_fields if f.attname in value.__dict__}
-        extra = {k: v for k, v in value.__dict__.items() if not k.startswith("_") and k not in fields}
+        fields = {
+            f.attname: getattr(value, f.attname)
+            for f in opts.concrete_fields
+            if f.attname in value.__dict__
+        }
+        extra = {
+            k: v for k, v in value.__dict__.items() if not k.startswith("_") and k not in fields
+        }
         return (opts.object_name, fields, extra)
     if isinstance(value, dict):
         return {k: row_of(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(row_of(v) for v in value) if not hasattr(value, "_fields") else tuple(row_of(v) for v in value)
+        return (
+            type(value)(row_of(v) for v in value)
+            if not hasattr(value, "_fields")
+            else tuple(row_of(v) for v in value)
+        )
     return value
 
 

@@ -21,7 +21,16 @@ def library(db):
     cy = Author.objects.create(name="Cy", age=None, mentor=ann)
     tags = [Tag.objects.create(name=n) for n in ("sf", "classic", "short")]
     specs = [
-        ("Dune", ann, tor, 412, "9.99", 4.5, datetime.date(1965, 8, 1), {"series": "dune", "n": 1}),
+        (
+            "Dune",
+            ann,
+            tor,
+            412,
+            "9.99",
+            4.5,
+            datetime.date(1965, 8, 1),
+            {"series": "dune", "n": 1},
+        ),
         ("Emma", bob, penguin, 300, "7.50", 3.9, datetime.date(1815, 12, 23), {"n": 2}),
         ("Ubik", cy, None, 202, "5.00", None, datetime.date(1969, 5, 1), {}),
         ("Hyperion", ann, tor, 482, "12.00", 4.2, None, {"series": "cantos", "n": 1}),
@@ -55,7 +64,9 @@ BOOK_QUERIES = {
     "filter_startswith": lambda m: m.filter(title__startswith="P"),
     "filter_gt_lt": lambda m: m.filter(pages__gt=210, pages__lt=450).order_by("pages"),
     "filter_in": lambda m: m.filter(pages__in=[202, 204, 999]).order_by("-pages"),
-    "filter_range": lambda m: m.filter(price__range=(decimal.Decimal("6"), decimal.Decimal("9"))).order_by("price"),
+    "filter_range": lambda m: m.filter(
+        price__range=(decimal.Decimal("6"), decimal.Decimal("9"))
+    ).order_by("price"),
     "filter_isnull": lambda m: m.filter(rating__isnull=True),
     "filter_null_fk": lambda m: m.filter(publisher__isnull=True),
     "exclude": lambda m: m.exclude(author__name="Ann").order_by("title"),
@@ -65,7 +76,9 @@ BOOK_QUERIES = {
     "across_fk": lambda m: m.filter(author__age__gte=40).order_by("title"),
     "across_two_fks": lambda m: m.filter(author__mentor__name="Ann").order_by("title"),
     "across_m2m": lambda m: m.filter(tags__name="sf").order_by("title"),
-    "distinct_m2m": lambda m: m.filter(tags__name__in=["sf", "short"]).distinct().order_by("title"),
+    "distinct_m2m": lambda m: (
+        m.filter(tags__name__in=["sf", "short"]).distinct().order_by("title")
+    ),
     "date_year": lambda m: m.filter(published__year__lt=1900).order_by("published"),
     "date_month": lambda m: m.filter(published__month=12).order_by("title"),
     "order_multi": lambda m: m.order_by("author__name", "-pages"),
@@ -98,9 +111,13 @@ VALUE_QUERIES = {
     "values_list": lambda m: m.values_list("title", "pages").order_by("pages"),
     "values_list_flat": lambda m: m.values_list("title", flat=True).order_by("-title"),
     "values_list_named": lambda m: m.values_list("title", "price", named=True).order_by("id"),
-    "values_annotate": lambda m: m.values("author__name").annotate(total=Sum("pages")).order_by("author__name"),
+    "values_annotate": lambda m: (
+        m.values("author__name").annotate(total=Sum("pages")).order_by("author__name")
+    ),
     "dates": lambda m: m.dates("published", "year"),
-    "distinct_values": lambda m: m.values_list("publisher__country", flat=True).distinct().order_by("publisher__country"),
+    "distinct_values": lambda m: (
+        m.values_list("publisher__country", flat=True).distinct().order_by("publisher__country")
+    ),
 }
 
 
@@ -114,7 +131,10 @@ async def test_values_query_matches_django(library, name):
 
 async def test_terminal_methods_match_django(library):
     assert await Book.vinyl.count() == Book.objects.count()
-    assert await Book.vinyl.filter(pages__gt=300).count() == Book.objects.filter(pages__gt=300).count()
+    assert (
+        await Book.vinyl.filter(pages__gt=300).count()
+        == Book.objects.filter(pages__gt=300).count()
+    )
     assert await Book.vinyl.filter(title="Nope").exists() is False
     assert await Book.vinyl.filter(title="Dune").exists() is True
     assert await Book.vinyl.aggregate(Sum("pages"), n=Count("id")) == Book.objects.aggregate(
@@ -124,7 +144,9 @@ async def test_terminal_methods_match_django(library):
     assert (await Book.vinyl.order_by("pages").first()).title == "Ubik"
     assert (await Book.vinyl.order_by("pages").last()).title == "Hyperion"
     assert await Book.vinyl.filter(title="Nope").first() is None
-    assert (await Book.vinyl.earliest("published")).title == Book.objects.earliest("published").title
+    assert (await Book.vinyl.earliest("published")).title == Book.objects.earliest(
+        "published"
+    ).title
     assert (await Book.vinyl.latest("pages")).title == Book.objects.latest("pages").title
     in_bulk = await Book.vinyl.in_bulk([library["books"][0].pk, library["books"][1].pk])
     assert in_bulk == Book.objects.in_bulk([library["books"][0].pk, library["books"][1].pk])

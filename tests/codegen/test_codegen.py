@@ -515,7 +515,7 @@ def test_cli_finds_the_repository_from_its_own_location(mini: Path, tmp_path: Pa
 def test_prose_in_strings_reads_right_in_sync():
     source = (
         '"""Fetch with ``await qs`` or ``async for``; uses aiosqlite."""\n'
-        'MESSAGE = f"use \'await obj.{name}\'"\n'
+        "MESSAGE = f\"use 'await obj.{name}'\"\n"
     )
     out = transform(source)
     assert "Fetch with ``qs`` or ``for``; uses sqlite3." in out

@@ -122,23 +122,38 @@ def _table_names():
     return names
 
 
+def drop_test_tables():
+    """Drop whichever of the test tables exist (also a partial set), children first."""
+    from django.db import connection
+
+    existing = set(connection.introspection.table_names())
+    names = [name for name in reversed(_table_names()) if name in existing]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA foreign_keys = OFF")
+        cascade = " CASCADE" if connection.vendor == "postgresql" else ""
+        for name in names:
+            cursor.execute(f"DROP TABLE {quote(name)}{cascade}")
+        if connection.vendor == "mysql":
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA foreign_keys = ON")
+
+
 @pytest.fixture(scope="session")
 def django_tables():
     """Create the test tables once (Django's schema editor), drop them at the end."""
     from django.db import connection
 
-    existing = set(connection.introspection.table_names())
-    with connection.schema_editor() as editor:
-        for model in reversed(_all_models()):
-            if model._meta.db_table in existing:
-                editor.delete_model(model)
+    drop_test_tables()  # what an interrupted earlier run may have left
     with connection.schema_editor() as editor:
         for model in _all_models():
             editor.create_model(model)
     yield
-    with connection.schema_editor() as editor:
-        for model in reversed(_all_models()):
-            editor.delete_model(model)
+    drop_test_tables()
     connection.close()
     if BACKEND == "sqlite" and os.path.exists(DATABASE["NAME"]):
         os.unlink(DATABASE["NAME"])

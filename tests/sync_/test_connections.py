@@ -394,3 +394,31 @@ def test_pool_options_are_honoured(db):
         assert results == [None] * 8
         assert 1 <= max(sizes) <= 2
         assert database.pool.get_stats()["pool_size"] <= 2
+
+
+def test_vinyl_never_opens_djangos_own_connection(db, monkeypatch):
+    """Compiling, batching and features come from vinyl's connection, never Django's.
+
+    Django answers some questions by connecting (SQLite's variable limit for bulk batch
+    sizes on Django >= 6.0, the server version, ...): vinyl must have answered them.
+    """
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    connections["default"].close()
+
+    def refuse(self):
+        raise AssertionError(f"Django's own connection to {self.alias!r} was opened")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "connect", refuse)
+    authors = Author.vinyl.bulk_create([Author(name=f"a{i}", age=i) for i in range(30)])
+    by_pk = Author.vinyl.in_bulk([a.pk for a in authors])
+    assert sorted(by_pk) == sorted(a.pk for a in authors)
+    for author in authors:
+        author.age += 100
+    assert Author.vinyl.bulk_update(authors, ["age"], batch_size=7) == 30
+    author, created = Author.vinyl.get_or_create(name="a3", defaults={"age": 1})
+    assert not created and author.age == 103
+    assert Author.vinyl.filter(age__gte=110).count() == 20
+    assert Author.vinyl.filter(age__lt=110).delete()[0] == 10
+    monkeypatch.undo()
+    assert Author.objects.count() == 20

@@ -28,7 +28,9 @@ class Author(models.Model):
     name = models.CharField(max_length=100)
     age = models.IntegerField(null=True)
     email = models.EmailField(blank=True, default="")
-    mentor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="mentees")
+    mentor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="mentees"
+    )
 
     objects = models.Manager()
     vinyl = VinylManager()
@@ -53,7 +55,9 @@ class Tag(models.Model):
 class Book(models.Model):
     title = models.CharField(max_length=200)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
-    publisher = models.ForeignKey(Publisher, null=True, blank=True, on_delete=models.SET_NULL, related_name="books")
+    publisher = models.ForeignKey(
+        Publisher, null=True, blank=True, on_delete=models.SET_NULL, related_name="books"
+    )
     pages = models.IntegerField(default=0)
     price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     rating = models.FloatField(null=True)
@@ -78,7 +82,9 @@ class AuthorProfile(models.Model):
 
 class Category(models.Model):
     name = models.CharField(max_length=50)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
 
     objects = models.Manager()
     vinyl = VinylManager()
@@ -220,20 +226,46 @@ class Pet(models.Model):
     """
 
     name = models.CharField(max_length=50)
-    cascade = models.ForeignKey(Owner, models.CASCADE, null=True, blank=True, related_name="cascade_pets")
-    set_null = models.ForeignKey(Owner, models.SET_NULL, null=True, blank=True, related_name="set_null_pets")
+    cascade = models.ForeignKey(
+        Owner, models.CASCADE, null=True, blank=True, related_name="cascade_pets"
+    )
+    set_null = models.ForeignKey(
+        Owner, models.SET_NULL, null=True, blank=True, related_name="set_null_pets"
+    )
     set_default = models.ForeignKey(
-        Owner, models.SET_DEFAULT, null=True, blank=True, default=-1, db_constraint=False, related_name="set_default_pets"
+        Owner,
+        models.SET_DEFAULT,
+        null=True,
+        blank=True,
+        default=-1,
+        db_constraint=False,
+        related_name="set_default_pets",
     )
     set_callable = models.ForeignKey(
-        Owner, models.SET(_no_owner), null=True, blank=True, db_constraint=False, related_name="set_callable_pets"
+        Owner,
+        models.SET(_no_owner),
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="set_callable_pets",
     )
-    set_value = models.ForeignKey(Owner, models.SET(None), null=True, blank=True, related_name="set_value_pets")
+    set_value = models.ForeignKey(
+        Owner, models.SET(None), null=True, blank=True, related_name="set_value_pets"
+    )
     do_nothing = models.ForeignKey(
-        Owner, models.DO_NOTHING, null=True, blank=True, db_constraint=False, related_name="do_nothing_pets"
+        Owner,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="do_nothing_pets",
     )
-    protect = models.ForeignKey(Owner, models.PROTECT, null=True, blank=True, related_name="protected_pets")
-    restrict = models.ForeignKey(Owner, models.RESTRICT, null=True, blank=True, related_name="restricted_pets")
+    protect = models.ForeignKey(
+        Owner, models.PROTECT, null=True, blank=True, related_name="protected_pets"
+    )
+    restrict = models.ForeignKey(
+        Owner, models.RESTRICT, null=True, blank=True, related_name="restricted_pets"
+    )
 
     objects = models.Manager()
     vinyl = VinylManager()
@@ -342,12 +374,16 @@ def _today():
 
 
 class DocEntry(models.Model):
-    blog = models.ForeignKey(DocBlog, on_delete=models.CASCADE, related_name="entry_set", related_query_name="entry")
+    blog = models.ForeignKey(
+        DocBlog, on_delete=models.CASCADE, related_name="entry_set", related_query_name="entry"
+    )
     headline = models.CharField(max_length=255)
     body_text = models.TextField()
     pub_date = models.DateField()
     mod_date = models.DateField(default=_today)
-    authors = models.ManyToManyField(DocAuthor, related_name="entry_set", related_query_name="entry")
+    authors = models.ManyToManyField(
+        DocAuthor, related_name="entry_set", related_query_name="entry"
+    )
     number_of_comments = models.IntegerField(default=0)
     number_of_pingbacks = models.IntegerField(default=0)
     rating = models.IntegerField(default=5)
@@ -399,7 +435,9 @@ class AggBook(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2)
     rating = models.FloatField()
     authors = models.ManyToManyField(AggAuthor, related_name="book_set", related_query_name="book")
-    publisher = models.ForeignKey(AggPublisher, on_delete=models.CASCADE, related_name="book_set", related_query_name="book")
+    publisher = models.ForeignKey(
+        AggPublisher, on_delete=models.CASCADE, related_name="book_set", related_query_name="book"
+    )
     pubdate = models.DateField()
 
     objects = models.Manager()

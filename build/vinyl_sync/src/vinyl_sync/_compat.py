@@ -9,7 +9,8 @@ package, and codegen keeps only ``B`` in vinyl_sync.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 IS_ASYNC = False
 

@@ -13,8 +13,9 @@ connection for the duration of one operation.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections as django_connections
 

@@ -13,8 +13,9 @@ Pool keys use psycopg_pool's names on every backend::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from .exceptions import ConfigurationError
 

@@ -11,12 +11,28 @@ starts transactions explicitly, as Django's SQLite backend does inside ``atomic`
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
-from typing import Any, Sequence
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
 from .base import Adapter, Result
+
+
+class _KnownLimit:
+    """Mixin for a SQLite features class whose variable limit vinyl has read."""
+
+    vinyl_max_query_params: int
+
+    @property
+    def max_query_params(self) -> int:
+        return self.vinyl_max_query_params
+
+
+@cache
+def _known_limit_class(features_class: type) -> type:
+    return type(features_class.__name__, (_KnownLimit, features_class), {})
 
 
 @lru_cache(maxsize=4096)
@@ -59,12 +75,27 @@ class SQLiteAdapter(Adapter):
         def connector() -> sqlite3.Connection:
             conn = wrapper.get_new_connection(params)
             conn.isolation_level = None  # autocommit; BEGIN is sent explicitly
+            # Django >= 6.0 asks the connection for its variable limit (bulk batch
+            # sizes); read it from vinyl's connection so Django never opens its own.
+            if hasattr(conn, "getlimit"):
+                limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                self.server_facts.setdefault("max_query_params", limit)
             return conn
 
         try:
             return connector()
         except sqlite3.Error as exc:
             raise self.connect_error(exc) from exc
+
+    def apply_server_facts(self, wrapper: Any) -> None:
+        super().apply_server_facts(wrapper)
+        limit = self.server_facts.get("max_query_params")
+        features = wrapper.features
+        if limit is not None and not isinstance(features, _KnownLimit):
+            # Django's SQLiteFeatures.max_query_params is a property that connects; a
+            # subclass of the wrapper's own features class answers from the fact instead.
+            features.__class__ = _known_limit_class(type(features))
+            features.vinyl_max_query_params = limit
 
     def close(self, conn: Any) -> None:
         conn.close()
