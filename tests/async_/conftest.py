@@ -1,6 +1,8 @@
 """Test set-up: one backend per run, chosen by VINYL_TEST_BACKEND (sqlite, postgresql, mysql).
 
-PostgreSQL comes from VINYL_TEST_POSTGRES, MariaDB/MySQL from VINYL_TEST_MYSQL. An
+PostgreSQL comes from VINYL_TEST_POSTGRES, MariaDB/MySQL from VINYL_TEST_MYSQL; each run
+creates a database of its own on that server (``vinyl_<flavor>_<pid>``) and drops it at
+the end (VINYL_TEST_SHARED_DATABASE=1 uses the URL's database itself). An
 unreachable server skips the run with the reason, unless CI or
 VINYL_REQUIRE_BACKENDS is set: then it is a failure.
 
@@ -55,6 +57,58 @@ def database_settings() -> dict:
 
 
 DATABASE = database_settings()
+#: The server database named by the URL; each run works in a database of its own beside
+#: it (created in pytest_configure, dropped at the end), so concurrent runs never collide.
+SERVER_DATABASE = DATABASE["NAME"]
+
+
+def _server_admin(sql: str) -> None:
+    """Run *sql* (CREATE / DROP DATABASE) outside a transaction on the URL's database."""
+    if BACKEND == "postgresql":
+        import psycopg
+
+        with psycopg.connect(
+            dbname=SERVER_DATABASE,
+            user=DATABASE["USER"],
+            password=DATABASE["PASSWORD"] or None,
+            host=DATABASE["HOST"],
+            port=DATABASE["PORT"],
+            autocommit=True,
+            connect_timeout=10,
+        ) as conn:
+            conn.execute(sql)
+    else:
+        import pymysql
+
+        conn = pymysql.connect(
+            database=SERVER_DATABASE,
+            user=DATABASE["USER"],
+            password=DATABASE["PASSWORD"],
+            host=DATABASE["HOST"],
+            port=int(DATABASE["PORT"]),
+            connect_timeout=10,
+        )
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
+
+
+def _create_run_database() -> None:
+    if BACKEND == "sqlite" or os.environ.get("VINYL_TEST_SHARED_DATABASE"):
+        return
+    name = f"vinyl_{FLAVOR}_{os.getpid()}"
+    _server_admin(f"DROP DATABASE IF EXISTS {name}")
+    charset = " CHARACTER SET utf8mb4" if BACKEND == "mysql" else ""
+    _server_admin(f"CREATE DATABASE {name}{charset}")
+    DATABASE["NAME"] = name
+
+
+def _drop_run_database() -> None:
+    if DATABASE["NAME"] != SERVER_DATABASE:
+        force = " WITH (FORCE)" if BACKEND == "postgresql" else ""
+        _server_admin(f"DROP DATABASE IF EXISTS {DATABASE['NAME']}{force}")
 
 
 def _unreachable_reason() -> str | None:
@@ -82,6 +136,7 @@ def pytest_configure(config):
         raise pytest.UsageError(f"{UNREACHABLE}; CI/VINYL_REQUIRE_BACKENDS forbids skipping it")
     if UNREACHABLE:
         return
+    _create_run_database()
     vinyl_async.configure(
         # "other": a second alias on the same database, with a small pool (multi-alias,
         # routing and pool-contention tests).
@@ -95,6 +150,15 @@ def pytest_configure(config):
 
     # One Django connection per thread, as in a sync program (not one per task).
     connections._connections = Local(thread_critical=True)
+
+
+def pytest_unconfigure(config):
+    if UNREACHABLE:
+        return
+    from django.db import connections
+
+    connections.close_all()
+    _drop_run_database()
 
 
 def pytest_collection_modifyitems(config, items):
