@@ -7,6 +7,7 @@
     nox -s "tests(async, sqlite, django-5.2)" -- -x -k get      one cell, pytest options after --
     nox -s build                   sdists + wheels of both distributions into dist/
     nox -s release_check           publish to a throwaway local index and test what pip installs
+    nox -s conformance             Django's own test modules against vinyl_sync (docs/conformance.md)
 
 Tests never run against the source tree: every test session builds the wheel of its
 distribution, installs it into the session's virtualenv and checks (with a small pytest plugin)
@@ -419,7 +420,15 @@ def codegen_tests(session: nox.Session) -> None:
 
 
 def _lint_paths() -> list[str]:
-    candidates = ["src", "codegen", "tests/async_", "tests/codegen", "benchmarks", "examples"]
+    candidates = [
+        "src",
+        "codegen",
+        "tests/async_",
+        "tests/codegen",
+        "benchmarks",
+        "examples",
+        "conformance",
+    ]
     return [p for p in candidates if (ROOT / p).exists()] + ["noxfile.py"]
 
 
@@ -458,6 +467,32 @@ def tests(session: nox.Session, flavor: str, backend: str, django: str) -> None:
         *group("test" if flavor == "async" else "test-sync"),
     )
     run_pytest(session, dist, backend, session.posargs, report=session.name)
+
+
+@nox.session
+@nox.parametrize(
+    "python,django",
+    [(python_for(py), dj) for dj, py in DJANGO_MATRIX],
+    ids=[f"django-{dj}" for dj, _ in DJANGO_MATRIX],
+)
+def conformance(session: nox.Session, django: str) -> None:
+    """Django's own test modules run against the vinyl_sync wheel (conformance/run.py).
+
+    Downloads the installed Django's sdist once (cached under .nox/_django_tests), runs the
+    modules on SQLite and PostgreSQL with Django's runner and fails on any result that
+    conformance/expectations.toml does not expect. Options after -- go to run.py, e.g.
+    ``nox -s "conformance(django-5.2)" -- --backends sqlite --modules basic,lookup``.
+    """
+    wheel = build_wheel(session, DISTRIBUTIONS["sync"])
+    # tblib: Django's parallel runner pickles tracebacks of failures with it.
+    install_wheels(session, [f"{wheel}[postgresql]"], f"django~={django}.0", "tblib>=3")
+    with session.chdir(ROOT):
+        session.run(
+            "python", str(ROOT / "conformance" / "run.py"),
+            "--cache", str(ROOT / ".nox" / "_django_tests"),
+            *session.posargs,
+            env={**database_env(), "PYTHONPATH": None, "DJANGO_SETTINGS_MODULE": None},
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- sessions: build

@@ -26,6 +26,7 @@ def async_only(obj: _F) -> _F:
 if IS_ASYNC:
     import asyncio
     import inspect
+    import types
 
     Lock = asyncio.Lock
     Condition = asyncio.Condition
@@ -69,7 +70,18 @@ if IS_ASYNC:
         *awaitable* fails while a cancellation is pending, the cancellation is
         raised (the failure is its ``__context__``).
         """
-        inner = asyncio.ensure_future(awaitable)
+        if inspect.iscoroutine(awaitable):
+            # Fast path: run it here up to its first suspension. Code that runs
+            # without suspending cannot be interrupted (a cancellation is delivered
+            # only where a task suspends), so a clean-up that finishes at once (a
+            # pool release with no I/O) costs no task and no event-loop turn.
+            try:
+                first = awaitable.send(None)
+            except StopIteration as done:
+                return done.value
+            inner = asyncio.ensure_future(_resume(awaitable, first))
+        else:
+            inner = asyncio.ensure_future(awaitable)
         cancelled: BaseException | None = None
         while True:
             try:
@@ -86,6 +98,30 @@ if IS_ASYNC:
             if cancelled is not None:
                 raise cancelled
             return result
+
+    @types.coroutine
+    def _resume_steps(coro: Any, first: Any) -> Any:
+        """Drive *coro*, suspended at *first*, to its end (the rest of a coroutine)."""
+        to_yield = first
+        while True:
+            try:
+                sent = yield to_yield
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                try:
+                    to_yield = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value
+                continue
+            try:
+                to_yield = coro.send(sent)
+            except StopIteration as done:
+                return done.value
+
+    async def _resume(coro: Any, first: Any) -> Any:
+        return await _resume_steps(coro, first)
 
     async def call_maybe_async(fn: Callable[[], Any]) -> Any:
         """Call *fn*; await the result if it is awaitable (on_commit accepts both)."""

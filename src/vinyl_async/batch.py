@@ -89,6 +89,10 @@ class BatchConnection(Connection):
         await self.flush()
         return await super().execute(sql, params)
 
+    async def execute_query(self, sql: str, params: Sequence[Any] | None = ()) -> Result:
+        await self.flush()  # a SELECT: reads see the queued writes
+        return await super().execute_query(sql, params)
+
     async def execute_many(self, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         if self.deferring and _is_write(sql):
             self.queue.append((sql, list(param_list), True))

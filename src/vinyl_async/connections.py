@@ -32,6 +32,7 @@ __all__ = [
     "Connection",
     "Database",
     "begin_transaction",
+    "check_usable",
     "close_pools",
     "connection_for",
     "get_database",
@@ -79,6 +80,8 @@ class Database:
         self.options = VinylOptions.from_settings(alias, wrapper.settings_dict)
         self.adapter = _adapter_class(wrapper.vendor)(alias, wrapper, self.options)
         self._pools: dict[int, tuple[weakref.ref[Any], Pool]] = {}
+        #: a connection has been opened: the adapter's server facts are known
+        self.facts_known = False
 
     def __repr__(self) -> str:
         return f"<Database {self.alias!r} ({self.wrapper.vendor})>"
@@ -195,6 +198,12 @@ class Connection:
             observer(self.alias, sql, params)
         return await self._run(self.adapter.execute, sql, params)
 
+    async def execute_query(self, sql: str, params: Sequence[Any] | None = ()) -> Result:
+        """:meth:`execute` for a compiled SELECT (the result may have no ``description``)."""
+        for observer in _observers:
+            observer(self.alias, sql, params)
+        return await self._run(self.adapter.execute_query, sql, params)
+
     async def execute_many(self, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         for observer in _observers:
             observer(self.alias, sql, param_list)
@@ -271,6 +280,7 @@ async def checkout(alias: str) -> AsyncIterator[Connection]:
     pool = database.pool
     raw = await pool.acquire()
     conn = Connection(database, raw, retryable=True)
+    database.facts_known = True
     try:
         database.adapter.apply_server_facts(django_connections[alias])
         yield conn
@@ -302,25 +312,69 @@ async def begin_transaction(alias: str) -> Connection:
         except BaseException:
             await shield(pool.release(raw, discard=True))
             raise
+        database.facts_known = True
         database.adapter.apply_server_facts(django_connections[alias])
         return conn
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-@asynccontextmanager
-async def connection_for(alias: str) -> AsyncIterator[Connection]:
+def check_usable(alias: str) -> None:
+    """Raise what :func:`connection_for` would raise before running anything on *alias*.
+
+    For an operation that turns out to need no statement (a query that matches
+    nothing by construction, e.g. ``filter(pk__in=[])``).
+    """
+    from .transaction import current_transaction
+
+    get_database(alias)
+    state = current_transaction(alias)
+    if state is not None:
+        state.validate_no_broken_transaction()
+
+
+class connection_for:  # noqa: N801  (used as a function: ``async with connection_for(alias)``)
     """The connection an operation on *alias* runs on.
 
     Inside ``atomic`` (for this alias, in this task): the transaction's connection.
     Otherwise a pooled connection in autocommit mode, so a single statement is its
-    own transaction and costs one round trip.
+    own transaction and costs one round trip; given back on exit (as
+    :func:`checkout` does it, even when the task is cancelled). A class rather
+    than a generator-based context manager: this is on every operation's path.
     """
-    from .transaction import current_transaction
 
-    state = current_transaction(alias)
-    if state is not None:
-        state.validate_no_broken_transaction()
-        yield state.connection
-        return
-    async with checkout(alias) as conn:
-        yield conn
+    __slots__ = ("alias", "_pool", "_conn")
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self._pool: Pool | None = None
+        self._conn: Connection | None = None
+
+    async def __aenter__(self) -> Connection:
+        from .transaction import current_transaction
+
+        alias = self.alias
+        state = current_transaction(alias)
+        if state is not None:
+            state.validate_no_broken_transaction()
+            return state.connection
+        database = get_database(alias)
+        pool = database.pool
+        raw = await pool.acquire()
+        conn = Connection(database, raw, retryable=True)
+        database.facts_known = True
+        try:
+            database.adapter.apply_server_facts(django_connections[alias])
+        except BaseException:
+            await shield(pool.release(raw, discard=conn.must_discard()))
+            raise
+        self._pool = pool
+        self._conn = conn
+        return conn
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        pool, conn = self._pool, self._conn
+        if pool is None or conn is None:
+            return
+        self._pool = self._conn = None
+        if conn.raw is not None:
+            await shield(pool.release(conn.raw, discard=conn.must_discard()))

@@ -10,26 +10,46 @@ fetched whole (no chunked fetching) and instances are vinyl instances.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import AsyncIterator, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import django
+from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError, connections
 from django.db.models import Model
 from django.db.models import QuerySet as DjangoQuerySet
-from django.db.models.query import MAX_GET_RESULTS, ModelIterable
+from django.db.models.query import (
+    MAX_GET_RESULTS,
+    FlatValuesListIterable,
+    ModelIterable,
+    NamedValuesListIterable,
+    ValuesIterable,
+    ValuesListIterable,
+)
 
-from ._compat import async_only
-from .connections import connection_for
-from .execution import execute_compiler, run_django
+from ._compat import IS_ASYNC, async_only
+from .connections import check_usable, connection_for, get_database
+from .execution import (
+    NeedsDatabase,
+    compile_offline,
+    execute_compiler,
+    execute_select,
+    run_django,
+)
 from .instances import twin_of
 from .persistence import database_features
 from .results import build_results
+from .statement_cache import compile_select
 from .writes import WriteMethods
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = ["QuerySet"]
+
+# Django 6.1 made in_bulk() accept values() and values_list() querysets.
+_IN_BULK_VALUES = django.VERSION >= (6, 1)
 
 _M = TypeVar("_M", bound=Model)
 
@@ -50,6 +70,28 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
 
     async def _fetch(self) -> list[Any]:
         alias = self.db
+        database = get_database(alias)  # vinyl's error for an unknown alias first
+        if database.facts_known and not self.query.select_for_update:
+            # Compiled before a connection is taken (not while holding one), through
+            # the statement cache: a query of a shape seen before reuses its SQL.
+            # Compiling may read server facts (version, ...): known once a
+            # connection has been opened, and given to this task's Django wrapper.
+            database.adapter.apply_server_facts(connections[alias])
+            try:
+                compiler, sql, params = compile_select(
+                    self.query, alias, compile_offline, database
+                )
+                if not sql:
+                    raise EmptyResultSet
+            except NeedsDatabase:
+                pass  # compiling reads the database: done on the connection below
+            except EmptyResultSet:
+                check_usable(alias)
+                return []
+            else:
+                async with connection_for(alias) as conn:
+                    rows = await execute_select(conn, compiler, sql, params)
+                return build_results(self, compiler, rows)
         async with connection_for(alias) as conn:
             compiler = self.query.get_compiler(using=alias)
             rows = await execute_compiler(conn, compiler)
@@ -124,6 +166,25 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
         qs.query.set_limits(k, k + 1)
         await qs._fetch_all()
         return qs._result_cache[0]
+
+    # -- combining with | and ^ -------------------------------------------------------
+
+    def _filterable(self) -> QuerySet[_M]:
+        # Django turns a sliced operand into ``model._base_manager.filter(pk__in=...)``:
+        # a Django queryset of the model, which cannot be combined with the twin's.
+        if self.query.can_filter():
+            return self
+        return type(self)(model=self.model, using=self._db).filter(pk__in=self.values("pk"))
+
+    def __or__(self, other: Any) -> QuerySet[_M]:
+        if isinstance(other, QuerySet):
+            other = other._filterable()
+        return DjangoQuerySet.__or__(self._filterable(), other)  # type: ignore[no-any-return]
+
+    def __xor__(self, other: Any) -> QuerySet[_M]:
+        if isinstance(other, QuerySet):
+            other = other._filterable()
+        return DjangoQuerySet.__xor__(self._filterable(), other)  # type: ignore[no-any-return]
 
     # -- terminal methods ------------------------------------------------------------
 
@@ -205,7 +266,9 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
         else:
             self._check_ordering_first_last_queryset_aggregation(method="first")
             queryset = self.order_by("pk")
-        found = await queryset[:1]._evaluate()
+        found = queryset[:1]
+        if not isinstance(found, list):  # a list: sliced from the fetched (prefetched) rows
+            found = await found._evaluate()
         return found[0] if found else None
 
     async def last(self) -> _M | None:  # type: ignore[override]
@@ -249,7 +312,7 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
         """``{value of field_name: object}`` for *id_list* (or the whole queryset)."""
         if self.query.is_sliced:
             raise TypeError("Cannot use 'limit' or 'offset' with in_bulk().")
-        if not issubclass(self._iterable_class, ModelIterable):
+        if not _IN_BULK_VALUES and not issubclass(self._iterable_class, ModelIterable):
             raise TypeError("in_bulk() cannot be used with values() or values_list().")
         opts = self.model._meta
         unique_fields = [
@@ -266,8 +329,9 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
             raise ValueError(
                 f"in_bulk()'s field_name must be a unique field but {field_name!r} isn't."
             )
+        qs, get_key, get_obj = self._in_bulk_shape(field_name)
         if id_list is None:
-            objs = await self._chain()._evaluate()
+            objs = await qs._chain()._evaluate()
         else:
             id_list = tuple(id_list)
             if not id_list:
@@ -277,8 +341,48 @@ class QuerySet(WriteMethods, DjangoQuerySet, Generic[_M]):  # type: ignore[misc]
             objs = []
             for offset in range(0, len(id_list), batch_size):
                 batch = id_list[offset : offset + batch_size]
-                objs.extend(await self.filter(**{f"{field_name}__in": batch})._evaluate())
-        return {getattr(obj, field_name): obj for obj in objs}
+                objs.extend(await qs.filter(**{f"{field_name}__in": batch})._evaluate())
+        return {get_key(obj): get_obj(obj) for obj in objs}
+
+    def _in_bulk_shape(self, field_name: str) -> tuple[Any, Any, Any]:
+        """(queryset to run, key of a result, value of a result): Django 6.1's rules, which
+        also accept values() / values_list() querysets."""
+
+        def same(obj: Any) -> Any:
+            return obj
+
+        if issubclass(self._iterable_class, ModelIterable):
+            return self, operator.attrgetter(field_name), same
+        query = self.query
+        selected = tuple(
+            getattr(query, "selected", None)
+            or (*query.extra_select, *query.values_select, *query.annotation_select)
+        )
+        if issubclass(self._iterable_class, ValuesIterable):
+            if field_name in query.values_select:
+                return self, operator.itemgetter(field_name), same
+
+            def without_key(obj: Any) -> Any:
+                del obj[field_name]  # a fresh dict per row; the key was read first
+                return obj
+
+            qs = self.values(field_name, *selected)
+            return qs, operator.itemgetter(field_name), without_key
+        if issubclass(self._iterable_class, NamedValuesListIterable | ValuesListIterable):
+            try:
+                return self, operator.itemgetter(selected.index(field_name)), same
+            except ValueError:  # field_name isn't selected: add it first
+                if issubclass(self._iterable_class, NamedValuesListIterable):
+                    qs = self.values_list(field_name, *selected, named=True)
+                    return qs, operator.itemgetter(0), same
+                qs = self.values_list(field_name, *selected)
+                return qs, operator.itemgetter(0), operator.itemgetter(slice(1, None))
+        if issubclass(self._iterable_class, FlatValuesListIterable):
+            if query.values_select == (field_name,):
+                return self, same, same
+            qs = self.values_list(field_name, *selected)
+            return qs, operator.itemgetter(0), operator.itemgetter(1)
+        raise TypeError(f"in_bulk() cannot be used with {self._iterable_class.__name__}.")
 
     def iterator(self, chunk_size: int | None = None) -> AsyncIterator[_M]:  # type: ignore[override]
         """Iterate over the results without caching them on the queryset.
@@ -362,8 +466,8 @@ class _NoDjangoAsyncMethod:
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         raise AttributeError(
-            f"vinyl QuerySets have no {self.name}(): call {self.name[1:]}() "
-            f"(a coroutine in vinyl_async)."
+            f"vinyl QuerySets have no {self.name}(): call {self.name[1:]}()"
+            + (" (a coroutine in vinyl_async)." if IS_ASYNC else ".")
         )
 
 

@@ -162,6 +162,16 @@ def pytest_unconfigure(config):
     _drop_run_database()
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The counts tests reported (``helpers.report``): visible in every run, not only with -s."""
+    helpers = sys.modules.get("helpers")
+    lines = getattr(helpers, "REPORT", None)
+    if lines:
+        terminalreporter.section("vinyl counts (operations, cancellations, examples)")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_collection_modifyitems(config, items):
     if UNREACHABLE:
         skip = pytest.mark.skip(reason=UNREACHABLE)

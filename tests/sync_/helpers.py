@@ -58,3 +58,14 @@ def capture_statements():
     log = StatementLog()
     with observe_statements(lambda alias, sql, params: log.append((alias, sql, params))):
         yield log
+
+
+#: Counts a test wants shown (operations, cancellations, hypothesis examples): printed
+#: at once (visible with ``-s``) and again in pytest's terminal summary (conftest).
+REPORT: list[str] = []
+
+
+def report(line):
+    """Print *line* and keep it for the "vinyl counts" section of the terminal summary."""
+    print(line)
+    REPORT.append(line)

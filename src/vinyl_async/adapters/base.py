@@ -137,6 +137,10 @@ class Adapter:
     async def execute_many(self, conn: Any, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         raise NotImplementedError
 
+    async def execute_query(self, conn: Any, sql: str, params: Sequence[Any] | None) -> Result:
+        """:meth:`execute` for a compiled SELECT: ``description`` may be left out."""
+        return await self.execute(conn, sql, params)
+
     async def execute_batch(
         self,
         conn: Any,

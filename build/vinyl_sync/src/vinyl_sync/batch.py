@@ -91,6 +91,10 @@ class BatchConnection(Connection):
         self.flush()
         return super().execute(sql, params)
 
+    def execute_query(self, sql: str, params: Sequence[Any] | None = ()) -> Result:
+        self.flush()  # a SELECT: reads see the queued writes
+        return super().execute_query(sql, params)
+
     def execute_many(self, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         if self.deferring and _is_write(sql):
             self.queue.append((sql, list(param_list), True))

@@ -244,7 +244,35 @@ def execute_compiler(conn: Connection, compiler: SQLCompiler) -> list[Sequence[A
             raise EmptyResultSet
     except EmptyResultSet:
         return []
-    rows = conn.execute(sql, params).rows or []
+    return execute_select(conn, compiler, sql, params)
+
+
+class NeedsDatabase(Exception):
+    """Compiling the query needs a database read (see :func:`compile_offline`)."""
+
+
+def compile_offline(compiler: SQLCompiler) -> tuple[str, Any]:
+    """``compiler.as_sql()`` with no connection at hand.
+
+    Raises :class:`NeedsDatabase` if compiling wants to run a statement (then
+    compile with :func:`execute_compiler`, which runs it on a connection).
+    Not for SELECT ... FOR UPDATE (it asks the transaction state).
+    """
+    run = _Run(autocommit=True)
+    token = _current_run.set(run)
+    try:
+        return compiler.as_sql()
+    except _StatementNeeded:
+        raise NeedsDatabase from None
+    finally:
+        _current_run.reset(token)
+
+
+def execute_select(
+    conn: Connection, compiler: SQLCompiler, sql: str, params: Any
+) -> list[Sequence[Any]]:
+    """Run the SELECT *sql* compiled by *compiler* on *conn*: its rows, Django's shape."""
+    rows = conn.execute_query(sql, params).rows or []
     if compiler.has_extra_select:
         # ORDER BY helper columns are dropped, as Django's cursor_iter does.
         col_count = compiler.col_count
@@ -252,4 +280,11 @@ def execute_compiler(conn: Connection, compiler: SQLCompiler) -> list[Sequence[A
     return rows
 
 
-__all__ = ["MULTI", "execute_compiler", "run_django"]
+__all__ = [
+    "MULTI",
+    "NeedsDatabase",
+    "compile_offline",
+    "execute_compiler",
+    "execute_select",
+    "run_django",
+]

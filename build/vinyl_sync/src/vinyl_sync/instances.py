@@ -14,6 +14,7 @@ in the twin's bases.
 from __future__ import annotations
 
 import copy
+import copyreg
 from typing import Any, TypeVar
 
 from django.db.models.base import Model, ModelBase
@@ -44,6 +45,11 @@ class VinylModel:
     """
 
     __slots__ = ()
+
+    # ``__getitem__`` reads relations: without this, ``iter(obj)`` and ``x in obj`` would
+    # fall back to the sequence protocol and call ``obj[0]`` (a KeyError). Instances are
+    # not iterable, as Django's are not.
+    __iter__ = None
 
     def __getitem__(self, name: str) -> Any:
         """The fetched value of relation *name*: no I/O, ``NotFetched`` if absent.
@@ -164,6 +170,21 @@ def fetched_relation(instance: Any, name: str) -> Any:
     )
 
 
+def _reduce_model_class(cls: type) -> Any:
+    """How pickle saves a model class: a twin by its model (``twin_of(M)``), others by name.
+
+    Pickling looks classes up by module and qualified name, which finds ``M``, not its
+    twin: without this, pickling a vinyl queryset (it holds the twin) fails.
+    """
+    model = cls.__dict__.get("_vinyl_twin_of")
+    if model is not None:
+        return twin_of, (model,)
+    return cls.__qualname__  # pickle's default for classes: save by reference
+
+
+copyreg.pickle(ModelBase, _reduce_model_class)
+
+
 def is_twin(model: type) -> bool:
     return "_vinyl_twin_of" in model.__dict__
 
@@ -257,8 +278,7 @@ class _NoDjangoAsyncMethod:
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         raise AttributeError(
-            f"vinyl instances have no {self.name}(): call {self.name[1:]}() "
-            f"(a coroutine in vinyl_sync)."
+            f"vinyl instances have no {self.name}(): call {self.name[1:]}()" + "."
         )
 
 

@@ -83,8 +83,8 @@ def prepare_related_fields_for_save(obj: Any, operation_name: str, fields: Any =
                 field.remote_field.delete_cached_value(related)
             raise ValueError(
                 f"{operation_name}() prohibited to prevent data loss due to unsaved related "
-                f"object '{field.name}' ({opts.object_name}.{field.name}: save the "
-                f"{related._meta.object_name} first)."
+                f"object '{field.name}'. Save the {related._meta.object_name} first "
+                f"({opts.object_name}.{field.name})."
             )
         if getattr(obj, field.attname) in field.empty_values:
             # The related object was saved after it was assigned: take its key now.
@@ -100,8 +100,8 @@ def prepare_related_fields_for_save(obj: Any, operation_name: str, fields: Any =
             if related and not related._is_pk_set():
                 raise ValueError(
                     f"{operation_name}() prohibited to prevent data loss due to unsaved "
-                    f"related object '{field.name}' ({opts.object_name}.{field.name}: save "
-                    f"the {related._meta.object_name} first)."
+                    f"related object '{field.name}'. Save the {related._meta.object_name} "
+                    f"first ({opts.object_name}.{field.name})."
                 )
 
 

@@ -116,6 +116,12 @@ class ForwardManyToOneDescriptor(_DjangosDoesNotExist, DjangoForwardManyToOneDes
         to a missing row raises ``Model.DoesNotExist``, as in Django.
         """
         field = self.field
+        if field.is_cached(instance):
+            cached = field.get_cached_value(instance)
+            if cached is not None and cached._state.adding:
+                # An unsaved object assigned to the relation: not in the database yet,
+                # so there is nothing to query (and save() must still see it).
+                return cached
         if None in field.get_local_related_value(instance):
             rel_obj = None
         else:

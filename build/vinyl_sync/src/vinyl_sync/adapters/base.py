@@ -139,6 +139,10 @@ class Adapter:
     def execute_many(self, conn: Any, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         raise NotImplementedError
 
+    def execute_query(self, conn: Any, sql: str, params: Sequence[Any] | None) -> Result:
+        """:meth:`execute` for a compiled SELECT: ``description`` may be left out."""
+        return self.execute(conn, sql, params)
+
     def execute_batch(
         self,
         conn: Any,

@@ -167,7 +167,15 @@ class MySQLAdapter(Adapter):
         # params=None: no %-interpolation (vinyl's own statements); Django's compiled SQL
         # always comes with a (possibly empty) sequence, so its ``%%`` becomes ``%``.
         with conn.cursor() as cursor:
-            cursor.execute(sql, params)
+            try:
+                cursor.execute(sql, params)
+            except TypeError as exc:
+                if params is None:
+                    raise
+                # ``sql % params`` failed before anything was sent (a ``%s`` in a column
+                # alias, too few parameters): mysqlclient raises ProgrammingError, so
+                # Django users get ProgrammingError; vinyl gives the same.
+                raise pymysql.ProgrammingError(str(exc)) from exc
             rows = list(cursor.fetchall()) if cursor.description else None
             return Result(rows, cursor.rowcount, cursor.lastrowid, cursor.description)
 

@@ -155,6 +155,15 @@ class PostgreSQLAdapter(Adapter):
             )
             return Result(rows, cursor.rowcount, None, cursor.description)
 
+    def execute_query(self, conn: Any, sql: str, params: Sequence[Any] | None) -> Result:
+        # psycopg builds its ``description`` (Column objects) anew on each access:
+        # a SELECT whose rows Django's compiler interprets does not need it.
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            result = cursor.pgresult
+            rows = cursor.fetchall() if result is not None and result.nfields else None
+            return Result(rows, cursor.rowcount)
+
     def execute_many(self, conn: Any, sql: str, param_list: Sequence[Sequence[Any]]) -> int:
         with conn.cursor() as cursor:
             cursor.executemany(sql, param_list)
