@@ -918,6 +918,13 @@ class SyncPass(TrackingTransformer):
         )
         return updated_node.with_changes(value=rewrite_prose(value))
 
+    def leave_Comment(self, original_node: cst.Comment, updated_node: cst.Comment) -> Any:
+        """Comments are read by sync users too: the same prose rules as strings."""
+        value = rewrite_prose(updated_node.value)
+        return (
+            updated_node.with_changes(value=value) if value != updated_node.value else updated_node
+        )
+
     def _string_annotation(self, node: cst.SimpleString) -> cst.SimpleString:
         """Transform ``"AsyncIterator[Book]"`` as the expression it holds."""
         content = node.raw_value
@@ -1202,11 +1209,12 @@ class _LeftoverFinder(cst.CSTVisitor):
             message = "`await` left in the sync output"
         elif isinstance(node, cst.Asynchronous):
             message = "`async` left in the sync output"
-        elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
+        elif isinstance(node, (cst.SimpleString, cst.FormattedStringText, cst.Comment)):
             found = _STRING_LEFTOVER_RE.search(node.value)
             if found:
+                where = "a comment" if isinstance(node, cst.Comment) else "a string"
                 message = (
-                    f"async wording {found.group(0).strip()!r} left in a string of the sync "
+                    f"async wording {found.group(0).strip()!r} left in {where} of the sync "
                     "output: rephrase it, or add a PROSE rule in codegen/names.py"
                 )
         if message:

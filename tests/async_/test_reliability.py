@@ -437,7 +437,7 @@ async def run_operation(alias, i, kind, how, at, timeout):
         raise
     except TimeoutError as exc:
         if not IS_ASYNC:
-            raise  # no asyncio.timeout() in threads
+            raise  # a thread has no timeout() context manager to interrupt it
         return ("timed out", _classify(exc, target))
     except CancelledError as exc:
         return ("cancelled", _classify(exc, target))

@@ -528,3 +528,16 @@ def test_async_wording_left_in_a_string_is_an_error():
         "src/vinyl_async/sample.py:1: async wording 'asyncio' left in a string of the sync "
         "output: rephrase it, or add a PROSE rule in codegen/names.py"
     ]
+
+
+def test_prose_in_comments_reads_right_in_sync():
+    out = transform("x = 1  # read it with ``async for row in qs`` or ``await qs``\n")
+    assert "x = 1  # read it with ``for row in qs`` or ``qs``" in out
+
+
+def test_async_wording_left_in_a_comment_is_an_error():
+    problems = errors("x = 1  # runs on asyncio\n")
+    assert problems == [
+        "src/vinyl_async/sample.py:1: async wording 'asyncio' left in a comment of the sync "
+        "output: rephrase it, or add a PROSE rule in codegen/names.py"
+    ]

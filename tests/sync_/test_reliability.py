@@ -414,7 +414,7 @@ def run_operation(alias, i, kind, how, at, timeout):
             return ("server timeout", "mid-query")
         raise
     except TimeoutError as exc:
-        raise  # no asyncio.timeout() in threads
+        raise  # a thread has no timeout() context manager to interrupt it
         return ("timed out", _classify(exc, target))
     except CancelledError as exc:
         return ("cancelled", _classify(exc, target))

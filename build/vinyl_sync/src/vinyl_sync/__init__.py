@@ -9,7 +9,7 @@ it on its own pooled connections (psycopg 3, PyMySQL, sqlite3).
 
 from .backends.mysql._mysqldb import install_pymysql_as_mysqldb
 
-# Django's MySQL backend imports MySQLdb; PyMySQL (aiomysql's base) stands in for it
+# Django's MySQL backend imports MySQLdb; PyMySQL (PyMySQL's base) stands in for it
 # when mysqlclient is not installed. Cheap, idempotent, and must precede Django's import.
 install_pymysql_as_mysqldb()
 

@@ -334,7 +334,7 @@ def check_usable(alias: str) -> None:
         state.validate_no_broken_transaction()
 
 
-class connection_for:  # noqa: N801  (used as a function: ``async with connection_for(alias)``)
+class connection_for:  # noqa: N801  (used as a function: ``with connection_for(alias)``)
     """The connection an operation on *alias* runs on.
 
     Inside ``atomic`` (for this alias, in this task): the transaction's connection.

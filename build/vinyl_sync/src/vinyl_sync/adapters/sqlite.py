@@ -107,7 +107,7 @@ class SQLiteAdapter(Adapter):
         return False
 
     def reusable_after_interrupt(self, conn: Any) -> bool:
-        # Statements run to their end on aiosqlite's thread, and vinyl waits for that
+        # Statements run to their end on the driver's thread, and vinyl waits for that
         # before the cancellation goes on (see execute()): the connection is in step.
         return True
 
