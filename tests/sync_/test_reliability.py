@@ -615,6 +615,7 @@ def _restart_server(kind):
         subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
             check=True,
+            env=_server_env(),
             timeout=120,
         )
         assert _wait_port(5432, True)
@@ -632,6 +633,12 @@ def _restart_server(kind):
         _start_mariadb()
 
 
+def _server_env():
+    """The environment a server is started with: not the test's own temporary directory
+    (nox points TMPDIR into its virtualenv, where the server's user may not write)."""
+    return {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TMP", "TEMP")}
+
+
 def _start_mariadb():
     subprocess.run(
         [
@@ -644,6 +651,7 @@ def _start_mariadb():
         ],
         check=True,
         timeout=60,
+        env=_server_env(),
     )
     assert _wait_port(3306, True)
 
@@ -652,7 +660,9 @@ def _ensure_servers_running():
     if not _port_open(5432):
         cluster = sorted(os.listdir("/etc/postgresql"))[0]
         subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start"], timeout=120
+            ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start"],
+            timeout=120,
+            env=_server_env(),
         )
         _wait_port(5432, True)
     if not _port_open(3306):
