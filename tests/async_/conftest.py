@@ -256,9 +256,20 @@ def empty_tables():
             cursor.execute("PRAGMA foreign_keys = ON")
 
 
+def _reconnect_django_if_broken():
+    """A Django connection the server dropped (a killed session, a restart) is replaced,
+    as Django does between requests, instead of failing every later test."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+
+
 @pytest.fixture
 def db(django_tables):
     """Empty tables for the test; vinyl's pools are closed after it."""
+    _reconnect_django_if_broken()
     empty_tables()
 
 
